@@ -48,7 +48,7 @@ venv: $(STAMP)
 ## notebooks are the source of truth: exporting and cleaning them must not change anything
 sync-check: venv
 	@snap() { { find nbs facevoice -type f \( -name '*.ipynb' -o -name '*.py' \) -not -path '*/.ipynb_checkpoints/*'; echo README.md; } | sort | xargs sha1sum; }; \
-	before=$$(snap); $(BIN)/nbdev_export; $(BIN)/nbdev_clean; $(PY) .ci/readme.py >/dev/null; after=$$(snap); \
+	before=$$(snap); $(BIN)/nbdev_clean; $(BIN)/nbdev_export; $(PY) .ci/readme.py >/dev/null; after=$$(snap); \
 	if [ "$$before" != "$$after" ]; then \
 	  echo "ERROR: notebooks and library were out of sync; nbdev_export/nbdev_clean changed:"; \
 	  diff <(echo "$$before") <(echo "$$after") | grep '^>' | awk '{print "   " $$3}'; \
@@ -57,7 +57,7 @@ sync-check: venv
 
 ## export + clean + README, for developers before a commit
 sync: venv
-	$(BIN)/nbdev_export && $(BIN)/nbdev_clean && $(PY) .ci/readme.py
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(PY) .ci/readme.py
 
 readme: venv
 	$(PY) .ci/readme.py
