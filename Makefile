@@ -71,24 +71,7 @@ pytest: venv sysdeps
 test: sync-check nbtest pytest
 
 demo: venv sysdeps
-	@start=$$(date +%s); \
-	echo ">> 00 demo corpus"; $(BIN)/facevoice_make_demo --output_dir $(DEMO); \
-	echo ">> 01 extract faces and voices"; $(BIN)/facevoice_extract --dataset_path $(DEMO) --output_dir $(FACEVOICE_HOME)/faces \
-	    --detector_backend opencv --align_faces --fps 1 --workers 2; \
-	echo ">> 02 dedupe"; $(BIN)/facevoice_dedupe --faces_dir $(FACEVOICE_HOME)/faces --dedupe_dir $(FACEVOICE_HOME)/dedup \
-	    --representative_dir $(FACEVOICE_HOME)/representatives --model_name pixel --threshold 0.05; \
-	echo ">> 03 match"; $(BIN)/facevoice_match -d $(FACEVOICE_HOME)/faces --faces_dir $(FACEVOICE_HOME)/dedup \
-	    -m $(DEMO)/vox2_meta.csv -o $(FACEVOICE_HOME)/pairs --val_fraction 0.15 --test_fraction 0.25; \
-	echo ">> 05 train (tiny preset, CPU)"; rm -rf $(FACEVOICE_HOME)/runs/demo_tiny; \
-	$(PY) -c "import sys; from facevoice.train import *; setup_logging(); \
-	  r = train(TrainConfig(matched_file=sys.argv[1]+'/train.txt', val_file=sys.argv[1]+'/val.txt', save_dir=sys.argv[2], **DEMO_TRAIN)); \
-	  print(f\"best val 1:2 matching {r['best']:.3f} after {r['steps']} steps\")" $(FACEVOICE_HOME)/pairs $(FACEVOICE_HOME)/runs/demo_tiny; \
-	echo; echo "demo finished in $$(( $$(date +%s) - start )) s; artifacts:"; \
-	echo "  demo corpus       $(DEMO)  (oracle: $(DEMO)/oracle.json)"; \
-	echo "  faces + voices    $(FACEVOICE_HOME)/faces  (summary: extract_summary.csv, skipped: extract_skipped.csv)"; \
-	echo "  deduplicated      $(FACEVOICE_HOME)/dedup  representatives: $(FACEVOICE_HOME)/representatives"; \
-	echo "  pair lists        $(FACEVOICE_HOME)/pairs/{train,val,test}.txt"; \
-	echo "  training run      $(FACEVOICE_HOME)/runs/demo_tiny  (best/, model/, tensorboard/: $(BIN)/facevoice_tensorboard --log_dir $(FACEVOICE_HOME)/runs/demo_tiny/tensorboard)"
+	@$(BIN)/facevoice_demo --home $(FACEVOICE_HOME)
 
 ## regenerate the lock from the current venv
 lock:

@@ -143,3 +143,9 @@ def test_demo_training_reaches_90_percent_of_oracle_and_shuffled_pairs_stay_at_c
     print(f'oracle U={oracle:.3f} trained={last(real):.3f} shuffled={last(fake):.3f}')
     assert last(real) >= 0.9*oracle
     assert abs(last(fake) - 0.5) < 0.1
+    # 06 on the unseen test identities: near the oracle, and lower when both faces share the voice's gender
+    from facevoice.evaluate import evaluate
+    m = evaluate(tmp_path/'real'/'best', full_demo_pairs/'pairs'/'test.txt', tmp_path/'eval', progress=False, plots=False).metrics
+    print({k: round(v, 3) for k, v in m.items() if k.startswith('match_1to2')})
+    assert m['match_1to2_v2f_U'] >= 0.85*oracle
+    assert m['match_1to2_v2f_G'] < m['match_1to2_v2f_U'] and m['match_1to2_f2v_G'] < m['match_1to2_f2v_U']
