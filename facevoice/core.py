@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #c6f41ccc
 from __future__ import annotations
-import os, sys, json, random, shutil, logging, subprocess, tempfile, contextlib
+import os, sys, json, errno, random, shutil, logging, subprocess, tempfile, contextlib
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Iterator
@@ -13,9 +13,10 @@ os.environ.setdefault('OPENCV_FFMPEG_LOGLEVEL', '-8')  # we report unreadable vi
 
 # %% auto #0
 __all__ = ['COLAB_DRIVE', 'TMP_TAG', 'in_colab', 'mount_drive', 'project_root', 'FVPaths', 'default_paths', 'get_logger',
-           'setup_logging', 'seed_everything', 'atomic_path', 'write_text_atomic', 'write_json_atomic', 'MediaError',
-           'require_tool', 'probe_media', 'resample', 'load_audio', 'save_wav', 'audio_stats', 'sample_indices',
-           'read_frames', 'require_args', 'read_identity_meta']
+           'setup_logging', 'seed_everything', 'atomic_path', 'write_text_atomic', 'write_json_atomic',
+           'is_write_failure', 'write_failure_message', 'MediaError', 'require_tool', 'probe_media', 'resample',
+           'load_audio', 'save_wav', 'audio_stats', 'voice_problem', 'sample_indices', 'read_frames', 'require_args',
+           'read_identity_meta']
 
 # %% ../nbs/00_core.ipynb #994f646d
 def in_colab() -> bool:
@@ -147,6 +148,26 @@ def write_json_atomic(path:str|Path, obj, **kw):
     "Write JSON atomically (UTF-8, indented)."
     return write_text_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str, **kw) + '\n')
 
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+_DENIED = {errno.EACCES, errno.EPERM}
+
+def is_write_failure(e:BaseException, out_dir:str|Path|None=None) -> bool:
+    "Does `e` mean the output location cannot take data (full disk, quota, read-only, no permission under `out_dir`)?"
+    if not isinstance(e, OSError): return False
+    if e.errno in _FULL: return True
+    if e.errno in _DENIED:
+        if out_dir is None or not e.filename: return out_dir is None
+        try: return Path(os.path.abspath(e.filename)).is_relative_to(Path(os.path.abspath(out_dir)))
+        except (TypeError, ValueError): return False
+    return False
+
+def write_failure_message(e:OSError, out_dir:str|Path, resume_hint:str='run the same command again to continue') -> str:
+    "What a batch job prints when its output location fails: where, why, that finished work is kept, what to do."
+    why = e.strerror or str(e)
+    fix = 'free some space' if e.errno in _FULL - {errno.EROFS} else 'make it writable (or pick another output folder)'
+    return (f'cannot write to {out_dir}: {why} ({e.filename or out_dir}). Work already finished there is kept and '
+            f'nothing was left half-written; {fix}, then {resume_hint}.')
+
 # %% ../nbs/00_core.ipynb #ebb27404
 class MediaError(RuntimeError):
     "A media file could not be read; the message names the file and the reason."
@@ -245,7 +266,14 @@ def audio_stats(audio:np.ndarray, sr:int=16000) -> dict:
     rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.
     return dict(duration=audio.size/sr, rms_db=20*np.log10(max(rms, 1e-10)), peak=float(np.abs(audio).max()) if audio.size else 0.)
 
-# %% ../nbs/00_core.ipynb #e91f0c30
+def voice_problem(audio:np.ndarray, sr:int=16000, min_sec:float=0.5, silence_db:float=-60.) -> tuple[str, str]|None:
+    "`(reason, detail)` when a voice clip is unusable (too short, silent), else None: the reasons every stage logs and counts."
+    st = audio_stats(audio, sr)
+    if st['duration'] < min_sec: return 'audio too short', f"{st['duration']:.2f}s < {min_sec}s"
+    if st['rms_db'] < silence_db: return 'silent audio', f"{st['rms_db']:.1f} dBFS < {silence_db} dBFS"
+    return None
+
+# %% ../nbs/00_core.ipynb #c9fe0937
 def sample_indices(n_frames:int, video_fps:float, fps:float|None) -> list[int]:
     "Frame indices that sample a video of `n_frames` at `fps` frames per second (None/0: every frame)."
     if n_frames <= 0: return []
@@ -253,7 +281,7 @@ def sample_indices(n_frames:int, video_fps:float, fps:float|None) -> list[int]:
     step = video_fps/fps
     return sorted({int(round(i*step)) for i in range(int(np.ceil(n_frames/step))) if int(round(i*step)) < n_frames})
 
-# %% ../nbs/00_core.ipynb #c9fe0937
+# %% ../nbs/00_core.ipynb #bf2cfb4b
 def read_frames(path:str|Path,          # video file
                 fps:float|None=1.0,     # frames sampled per second (None: every frame)
                 max_frames:int|None=None, # stop after this many sampled frames
@@ -284,13 +312,13 @@ def read_frames(path:str|Path,          # video file
     finally:
         cap.release()
 
-# %% ../nbs/00_core.ipynb #d4548074
+# %% ../nbs/00_core.ipynb #b6bfbcf6
 def require_args(**kw):
     "Exit with a usage message naming every required `--flag` that was not given."
     missing = [f'--{k}' for k, v in kw.items() if v in (None, '')]
     if missing: raise SystemExit(f"error: missing required argument(s): {' '.join(missing)}")
 
-# %% ../nbs/00_core.ipynb #1a52b8cd
+# %% ../nbs/00_core.ipynb #19843f54
 def _norm_gender(g):
     g = str(g or '').strip().lower()
     return {'male': 'm', 'female': 'f'}.get(g, g[:1] if g[:1] in ('m', 'f') else '')

@@ -98,7 +98,7 @@ class FaceVoiceDataset(Dataset):
     def __init__(self, pairs,                # PairFile, pair file path, or list of Pair
                  train:bool=False, image_size:int=224, target_sr:int=16000, audio_duration_sec:float=5.0,
                  image_augment:bool=True, audio_augment:bool=True, image_mean=IMAGENET_MEAN, image_std=IMAGENET_STD,
-                 seed:int=0, root=None):
+                 seed:int=0, root=None, min_audio_sec:float=0.5, silence_db:float=-60.):
         if isinstance(pairs, (str, Path)): pairs = read_pairs(pairs, root=root)
         self.pairs = list(pairs.pairs if isinstance(pairs, PairFile) else pairs)
         if not self.pairs: raise ValueError('no pairs')
@@ -107,27 +107,36 @@ class FaceVoiceDataset(Dataset):
         self.img_tf = ImageTransform(image_size, train, image_augment, image_mean, image_std)
         self.aud_tf = AudioTransform(target_sr, audio_duration_sec, train, audio_augment)
         self.train, self.target_sr, self.seed, self.epoch = train, target_sr, seed, 0
+        self.min_audio_sec, self.silence_db = min_audio_sec, silence_db
         self.log = get_logger('data')
     def __len__(self): return len(self.pairs)
     def set_epoch(self, epoch:int): self.epoch = epoch
     def __getitem__(self, i):
         p = self.pairs[i]
         s = _item_seed(self.seed, self.epoch, i) if self.train else _item_seed(self.seed, i)
+        def skip(reason, detail):
+            self.log.warning(f'skipping pair {i} ({reason}): {detail}')
+            return dict(skipped=reason, index=i)
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(s)
                 img = self.img_tf(load_image(p.face))
-            wav, mask = self.aud_tf(load_audio(p.voice, sr=self.target_sr), np.random.default_rng(s))
-        except MediaError as e:
-            self.log.warning(f'skipping pair {i}: {e}')
-            return None
+        except MediaError as e: return skip('unreadable image', e)
+        try: audio = load_audio(p.voice, sr=self.target_sr)
+        except MediaError as e: return skip('audio undecodable', e)
+        bad = voice_problem(audio, self.target_sr, self.min_audio_sec, self.silence_db)
+        if bad: return skip(bad[0], f'{p.voice}: {bad[1]}')
+        wav, mask = self.aud_tf(audio, np.random.default_rng(s))
         return dict(pixel_values=img, input_values=wav, attention_mask=mask, identity=self.id_index[p.identity], index=i)
 
-def collate(items:list) -> dict|None:
-    "Stack items into a batch, dropping the ones that failed to load."
-    items = [x for x in items if x is not None]
-    if not items: return None
-    return {k: torch.stack([x[k] for x in items]) if torch.is_tensor(items[0][k]) else torch.tensor([x[k] for x in items]) for k in items[0]}
+def collate(items:list) -> dict:
+    "Stack items into a batch; the ones that failed to load are dropped, their reasons listed in `batch['skipped']`."
+    skipped = [x['skipped'] if x else 'error' for x in items if not x or 'skipped' in x]
+    items = [x for x in items if x and 'skipped' not in x]
+    if not items: return dict(skipped=skipped)
+    b = {k: torch.stack([x[k] for x in items]) if torch.is_tensor(items[0][k]) else torch.tensor([x[k] for x in items]) for k in items[0]}
+    b['skipped'] = skipped
+    return b
 
 # %% ../nbs/04_data.ipynb #8754368b
 class IdentityBatchSampler(Sampler):

@@ -35,12 +35,12 @@ def list_faces(faces_dir:str|Path) -> list[Face]:
 PIXEL_SIZE = 16
 
 def pixel_embedding(paths:list, size:int=PIXEL_SIZE) -> np.ndarray:
-    "Near-duplicate embedding: grayscale, resized to `size`², mean-removed, L2-normalised. Needs no weights."
+    "Near-duplicate embedding: grayscale, resized to `size`², mean-removed, L2-normalised. Needs no weights. Unreadable images: NaN rows."
     import cv2
     out = np.zeros((len(paths), size*size), np.float32)
     for i, p in enumerate(paths):
         g = cv2.imread(str(p), cv2.IMREAD_GRAYSCALE)
-        if g is None: raise MediaError(p, 'not a readable image')
+        if g is None: out[i] = np.nan; continue
         v = cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
         v -= v.mean(); out[i] = v/max(np.linalg.norm(v), 1e-6)
     return out
@@ -57,17 +57,18 @@ def deepface_embedding(paths:list, model_name:str='Facenet', batch_size:int=64) 
         raise RuntimeError(f"deepface model '{model_name}' could not be loaded: {str(e).splitlines()[0][:200]}\n"
                            f"  - offline? put its weights in {home} (set DEEPFACE_HOME to move it);\n"
                            f"  - or use --model_name pixel (near-duplicate detection, no weights).") from None
-    chunks = []
+    rows = {}
     for i in range(0, len(paths), batch_size):
-        imgs = []
-        for p in paths[i:i+batch_size]:
-            im = cv2.imread(str(p))
-            if im is None: raise MediaError(p, 'not a readable image')
-            imgs.append(im)
-        res = DeepFace.represent(imgs, model_name=model_name, detector_backend='skip', enforce_detection=False, align=False)
+        imgs = {j: cv2.imread(str(paths[j])) for j in range(i, min(i + batch_size, len(paths)))}
+        imgs = {j: im for j, im in imgs.items() if im is not None}          # unreadable images stay NaN rows
+        if not imgs: continue
+        res = DeepFace.represent(list(imgs.values()), model_name=model_name, detector_backend='skip', enforce_detection=False, align=False)
         if len(imgs) == 1 and isinstance(res[0], dict): res = [res]
-        chunks.append(np.array([r[0]['embedding'] for r in res], np.float32))
-    return np.concatenate(chunks) if chunks else np.zeros((0, 0), np.float32)
+        rows.update({j: r[0]['embedding'] for j, r in zip(imgs, res)})
+    dim = len(next(iter(rows.values()))) if rows else 1
+    out = np.full((len(paths), dim), np.nan, np.float32)
+    for j, e in rows.items(): out[j] = e
+    return out
 
 # %% ../nbs/02_dedupe.ipynb #374c9807
 def _key(p:Path) -> str:
@@ -87,17 +88,20 @@ def embed_faces(paths:list,                  # image files
     if cfile and cfile.is_file():
         with np.load(cfile, allow_pickle=False) as z: cache = dict(zip(z['keys'].tolist(), z['emb']))
     todo = [i for i, k in enumerate(keys) if k not in cache]
+    unreadable = {}                                          # NaN rows: reported by the caller, never cached
     if todo:
         fn = pixel_embedding if model_name == 'pixel' else (lambda ps: deepface_embedding(ps, model_name, batch_size))
         step = max(batch_size, 256)
         for s in tqdm(range(0, len(todo), step), desc=f'embed ({model_name})', disable=not progress or len(todo) <= step):
             idx = todo[s:s+step]
-            for i, e in zip(idx, fn([paths[i] for i in idx])): cache[keys[i]] = e
-        if cfile:
+            for i, e in zip(idx, fn([paths[i] for i in idx])):
+                if np.isfinite(e).all(): cache[keys[i]] = e
+                else: unreadable[keys[i]] = e
+        if cfile and len(cache):
             cfile.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(cfile) as tmp:
                 with open(tmp, 'wb') as f: np.savez(f, keys=np.array(list(cache)), emb=np.stack(list(cache.values())))
-    E = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 1), np.float32)
+    E = np.stack([cache[k] if k in cache else unreadable[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, 1), np.float32)
     return E/np.maximum(np.linalg.norm(E, axis=1, keepdims=True), 1e-12)
 
 # %% ../nbs/02_dedupe.ipynb #2f0c0916
@@ -139,10 +143,10 @@ def greedy_reference(emb:np.ndarray, threshold:float=0.4) -> np.ndarray:
 # %% ../nbs/02_dedupe.ipynb #d7ef0a19
 @dataclass
 class DedupeSummary:
-    faces_in: int = 0; kept: int = 0; duplicates: int = 0; scopes: int = 0; representatives: int = 0
+    faces_in: int = 0; unreadable: int = 0; kept: int = 0; duplicates: int = 0; scopes: int = 0; representatives: int = 0
     embed_seconds: float = 0.; group_seconds: float = 0.
     def __str__(self):
-        return '\n'.join(f'{k:<22}{v:>10}' for k, v in [('faces in', self.faces_in), ('scopes', self.scopes),
+        return '\n'.join(f'{k:<22}{v:>10}' for k, v in [('faces in', self.faces_in), ('skipped: unreadable', self.unreadable), ('scopes', self.scopes),
             ('kept (groups)', self.kept), ('duplicates dropped', self.duplicates), ('representatives', self.representatives),
             ('embedding s', round(self.embed_seconds, 2)), ('grouping s', round(self.group_seconds, 3))])
 
@@ -182,6 +186,11 @@ def dedupe_faces(faces_dir:str|Path,           # 01_extract output (idX/faces/<c
     t0 = time.time()
     E = embed_faces([f.path for f in faces], model_name, cache_dir or ddir/'.embedding_cache', batch_size, progress)
     s.embed_seconds = time.time() - t0
+    bad = ~np.isfinite(E).all(axis=1)
+    if bad.any():                                            # a corrupt crop is skipped, not fatal
+        for i in np.flatnonzero(bad): log.warning(f'skipped {faces[i].rel}: not a readable image')
+        s.unreadable = int(bad.sum()); faces = [f for f, b in zip(faces, bad) if not b]; E = E[~bad]
+        if not faces: raise ValueError(f'none of the {s.faces_in} face crops under {src} is a readable image')
     groups = {}
     for i, f in enumerate(faces): groups.setdefault(f.identity if scope == 'identity' else f'{f.identity}/{f.clip}', []).append(i)
     t0 = time.time()
@@ -229,6 +238,11 @@ def dedupe_cli(faces_dir:str=None,            # 01_extract output (idX/faces/<cl
     setup_logging()
     require_args(faces_dir=faces_dir, dedupe_dir=dedupe_dir, representative_dir=representative_dir)
     try: s = dedupe_faces(faces_dir, dedupe_dir, representative_dir, model_name, threshold, scope, batch_size, cache_dir)
-    except (FileNotFoundError, ValueError, RuntimeError) as e: raise SystemExit(f'error: {e}')
+    except OSError as e:
+        for d in (dedupe_dir, representative_dir, cache_dir):
+            if d and is_write_failure(e, d): raise SystemExit(f'error: {write_failure_message(e, d)}') from None
+        if isinstance(e, FileNotFoundError): raise SystemExit(f'error: {e}') from None
+        raise
+    except (ValueError, RuntimeError) as e: raise SystemExit(f'error: {e}') from None
     print(s)
     print(f'groups: {Path(dedupe_dir)/"dedupe_groups.csv"}  per scope: {Path(dedupe_dir)/"dedupe_summary.csv"}')

@@ -40,7 +40,11 @@ class FaceVoiceMatcher:
         from PIL import Image
         return self.image_tf(Image.fromarray(np.asarray(x, np.uint8)) if isinstance(x, np.ndarray) else load_image(x))
     def _voice(self, x):
-        return self.audio_tf(np.asarray(x, np.float32) if isinstance(x, np.ndarray) else load_audio(x, sr=self.sr))
+        if isinstance(x, np.ndarray): return self.audio_tf(np.asarray(x, np.float32))
+        a = load_audio(x, sr=self.sr)
+        bad = voice_problem(a, self.sr)           # the rules of 01_extract and 04_data: too short or silent is no voice
+        if bad: raise MediaError(x, f'{bad[0]} ({bad[1]})')
+        return self.audio_tf(a)
 
     @torch.no_grad()
     def embed_faces(self, items) -> torch.Tensor:
@@ -85,23 +89,36 @@ def _cache_key(model_dir, files) -> str:
     for f in files: h.update(str(f).encode())
     return h.hexdigest()[:16]
 
-def embed_pair_list(matcher:FaceVoiceMatcher, pairs:list, model_dir=None, cache_dir=None, progress:bool=True):
-    "Face and voice embeddings aligned with `pairs` (row i = pair i); distinct files embedded once."
+def _embed_files(embed, files:list, dim:int, bs:int, desc:str, progress:bool):
+    "Rows for `files`, batched; a batch holding an undecodable file is redone file by file so only that file is lost (NaN row)."
     from tqdm.auto import tqdm
+    out, bad = torch.full((len(files), dim), float('nan')), {}
+    for i in tqdm(range(0, len(files), bs), desc=desc, disable=not progress):
+        try: out[i:i+bs] = embed(files[i:i+bs])
+        except MediaError:
+            for j in range(i, min(i + bs, len(files))):
+                try: out[j] = embed([files[j]])[0]
+                except MediaError as e: bad[files[j]] = e.reason
+    return out, bad
+
+def embed_pair_list(matcher:FaceVoiceMatcher, pairs:list, model_dir=None, cache_dir=None, progress:bool=True):
+    "Face and voice embeddings aligned with `pairs` (row i = pair i; NaN where a file failed) and `{file: reason}` of the failures."
     faces = sorted({str(p.face) for p in pairs}); voices = sorted({str(p.voice) for p in pairs})
     cfile = Path(cache_dir)/f'emb_{_cache_key(model_dir, faces + ["|"] + voices)}.npz' if cache_dir and model_dir else None
+    bad = {}
     if cfile and cfile.is_file():
         z = np.load(cfile); Fu, Vu = torch.from_numpy(z['faces']), torch.from_numpy(z['voices'])
     else:
-        bs = matcher.batch_size
-        Fu = torch.cat([matcher.embed_faces(faces[i:i+bs]) for i in tqdm(range(0, len(faces), bs), desc='embed faces', disable=not progress)])
-        Vu = torch.cat([matcher.embed_voices(voices[i:i+bs]) for i in tqdm(range(0, len(voices), bs), desc='embed voices', disable=not progress)])
-        if cfile:
+        d, bs = matcher.model.meta['embedding_dim'], matcher.batch_size
+        Fu, bad_f = _embed_files(matcher.embed_faces, faces, d, bs, 'embed faces', progress)
+        Vu, bad_v = _embed_files(matcher.embed_voices, voices, d, bs, 'embed voices', progress)
+        bad = {**bad_f, **bad_v}
+        if cfile and not bad:                     # a fixed file must be embedded again, so failures are never cached
             cfile.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(cfile) as tmp:
                 with open(tmp, 'wb') as fh: np.savez(fh, faces=Fu.numpy(), voices=Vu.numpy())
     fi = {f: i for i, f in enumerate(faces)}; vi = {v: i for i, v in enumerate(voices)}
-    return Fu[[fi[str(p.face)] for p in pairs]], Vu[[vi[str(p.voice)] for p in pairs]]
+    return Fu[[fi[str(p.face)] for p in pairs]], Vu[[vi[str(p.voice)] for p in pairs]], bad
 
 # %% ../nbs/06_evaluate.ipynb #956cea39
 def make_trials(identities, genders=None, n_trials:int=5000, seed:int=0, max_n:int=10) -> dict:
@@ -284,7 +301,16 @@ def evaluate(model_dir:str|Path,                   # model folder (a run's best/
     if len({p.identity for p in pairs}) < 2: raise ValueError('evaluation needs pairs of at least 2 identities')
     matcher = matcher or FaceVoiceMatcher.load(model_dir, batch_size=batch_size)
     out = Path(out_dir) if out_dir else None
-    F, V = embed_pair_list(matcher, pairs, model_dir, out/'.cache' if out else None, progress)
+    F, V, bad = embed_pair_list(matcher, pairs, model_dir, out/'.cache' if out else None, progress)
+    keep = (torch.isfinite(F).all(1) & torch.isfinite(V).all(1)).tolist()
+    skipped = [dict(face=str(p.face), voice=str(p.voice), reason='; '.join(bad[f] for f in (str(p.face), str(p.voice)) if f in bad))
+               for p, k in zip(pairs, keep) if not k]
+    if skipped:                                   # an undecodable, silent or too-short file costs its pairs, not the run
+        log = get_logger('evaluate')
+        for f, r in bad.items(): log.warning(f'skipped {f}: {r}')
+        log.warning(f'{len(skipped)} of {len(pairs)} pairs skipped because a file could not be used')
+        pairs = [p for p, k in zip(pairs, keep) if k]; F, V = F[torch.tensor(keep)], V[torch.tensor(keep)]
+        if len({p.identity for p in pairs}) < 2: raise ValueError(f'too few usable pairs left ({len(pairs)}) after skipping bad files')
     ids = [p.identity for p in pairs]; gen = [p.gender for p in pairs]
     tfile = out/'trials.json' if out else None
     trials = None
@@ -297,6 +323,7 @@ def evaluate(model_dir:str|Path,                   # model folder (a run's best/
     t0 = time.time()
     metrics = compute_metrics(F, V, ids, trials, top_k, protocols)
     metrics['seconds'] = round(time.time() - t0, 3)
+    metrics['pairs_skipped'] = len(skipped)
     rep = EvalReport(metrics, pairs, F, V, trials, out)
     if out:
         csv_path = Path(output_file) if output_file else out/'per_query.csv'
@@ -306,6 +333,11 @@ def evaluate(model_dir:str|Path,                   # model folder (a run's best/
                 keys = list(dict.fromkeys(k for r in rows for k in r))
                 w = csv.DictWriter(fh, fieldnames=keys); w.writeheader(); w.writerows(rows)
         rep.files.update(per_query_csv=str(csv_path), trials=str(tfile))
+        if skipped:
+            with atomic_path(out/'skipped.csv') as tmp:
+                with open(tmp, 'w', newline='', encoding='utf-8') as fh:
+                    w = csv.DictWriter(fh, fieldnames=['face', 'voice', 'reason']); w.writeheader(); w.writerows(skipped)
+            rep.files['skipped'] = str(out/'skipped.csv')
         if plots: plot_report(rep, out, show=show)
         rep.files['metrics'] = str(out/'metrics.json')
         write_json_atomic(out/'metrics.json', dict(metrics=metrics, model_dir=str(model_dir), n_pairs=len(pairs), seed=seed, files=rep.files))
@@ -390,6 +422,7 @@ def evaluate_cli(argv=None):
     ap.add_argument('--n_trials', type=int, default=5000)
     a = ap.parse_args(argv)
     setup_logging()
+    out = Path(a.output_file).resolve().parent
     try:
         if a.matched_file: pairs = read_pairs(a.matched_file, root=a.pairs_root).pairs
         elif a.image_folder and a.audio_folder:
@@ -401,11 +434,15 @@ def evaluate_cli(argv=None):
         if a.audio_duration_sec or a.target_sr:
             m.sr = a.target_sr or m.sr
             m.audio_tf = AudioTransform(m.sr, a.audio_duration_sec or m.audio_tf.n/m.sr, train=False)
-        out = Path(a.output_file).resolve().parent
         rep = evaluate(a.model_dir, pairs, out, a.top_k, a.seed, a.n_trials, a.batch_size, tuple(a.protocols.split(',')),
                        a.output_file, matcher=m)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f'error: {e}')
+    except OSError as e:
+        if is_write_failure(e, out): raise SystemExit(f'error: {write_failure_message(e, out)}') from None
+        if isinstance(e, FileNotFoundError): raise SystemExit(f'error: {e}') from None
+        raise
+    except ValueError as e: raise SystemExit(f'error: {e}') from None
     print(metrics_table(rep.metrics))
+    if rep.metrics.get('pairs_skipped'): print(f"pairs skipped: {rep.metrics['pairs_skipped']} (see {rep.files.get('skipped')})")
     print('\n'.join(f'{k:<14}{v}' for k, v in rep.files.items()))
 
 # %% ../nbs/06_evaluate.ipynb #2e7d9a8a

@@ -15,7 +15,8 @@ from .core import *
 
 # %% auto #0
 __all__ = ['SKIP_REASONS', 'Video', 'find_videos', 'DetectorUnavailable', 'weights_dir', 'load_detector', 'detect_faces',
-           'ExtractOptions', 'process_video', 'read_manifest', 'ExtractSummary', 'extract_dataset', 'extract_cli']
+           'ExtractOptions', 'process_video', 'read_manifest', 'ExtractSummary', 'safe_process_video',
+           'extract_dataset', 'extract_cli']
 
 # %% ../nbs/01_extract.ipynb #6b5d70d4
 @dataclass
@@ -136,9 +137,8 @@ def process_video(v:Video, out:Path, o:ExtractOptions) -> dict:
     if v.audio is None and not info['has_audio']: return skip('no audio track')
     try: audio = load_audio(src, sr=o.target_sr)
     except MediaError as e: return skip('no audio track' if 'no audio track' in e.reason else 'audio undecodable', e.reason)
-    st = audio_stats(audio, o.target_sr)
-    if st['duration'] < o.min_audio_sec: return skip('audio too short', f"{st['duration']:.2f}s < {o.min_audio_sec}s")
-    if st['rms_db'] < o.silence_db: return skip('silent audio', f"{st['rms_db']:.1f} dBFS")
+    bad = voice_problem(audio, o.target_sr, o.min_audio_sec, o.silence_db)
+    if bad: return skip(*bad)
     fdir = v.faces_dir(out)
     stage = fdir.with_name(f'.{fdir.name}{TMP_TAG}')
     if stage.exists(): shutil.rmtree(stage)
@@ -158,7 +158,7 @@ def process_video(v:Video, out:Path, o:ExtractOptions) -> dict:
         os.replace(stage, fdir)
     finally:
         if stage.exists(): shutil.rmtree(stage)
-    rec.update(status='done', audio=True, audio_sec=round(st['duration'], 3), seconds=round(time.time()-t0, 3))
+    rec.update(status='done', audio=True, audio_sec=round(len(audio)/o.target_sr, 3), seconds=round(time.time()-t0, 3))
     return rec
 
 # %% ../nbs/01_extract.ipynb #d3033906
@@ -176,6 +176,10 @@ def read_manifest(out:str|Path) -> dict[str, dict]:
     return recs
 
 def _append(path:Path, rec:dict):
+    if path.is_file() and path.stat().st_size:        # a line torn by a kill or a full disk must not swallow the next one
+        with open(path, 'rb') as f: f.seek(-1, os.SEEK_END); torn = f.read(1) != b'\n'
+        if torn:
+            with open(path, 'a', encoding='utf-8') as f: f.write('\n')
     with open(path, 'a', encoding='utf-8') as f:
         f.write(json.dumps(rec, ensure_ascii=False) + '\n'); f.flush(); os.fsync(f.fileno())
 
@@ -213,7 +217,17 @@ def _init_worker(opts):
 
 def _work(args):
     v, out = args
-    return process_video(v, out, _WORKER['o'])
+    return safe_process_video(v, out, _WORKER['o'])
+
+def safe_process_video(v:Video, out:Path, o:ExtractOptions) -> dict:
+    "`process_video`, with any unexpected error turned into a skip; a missing detector or a failing output location still stops the run."
+    try: return process_video(v, out, o)
+    except DetectorUnavailable: raise
+    except Exception as e:
+        if is_write_failure(e, out): raise
+        get_logger('extract').exception(f'error on {v.rel}')   # a bug or an exotic file must not end the batch
+        return dict(video=v.rel, identity=v.identity, clip=v.clip, status='skipped', reason='error', detail=repr(e)[:300],
+                    frames=0, faces=0, audio=False)
 
 def extract_dataset(dataset_path:str|Path,     # videos (VoxCeleb2 root, identity folders or a flat folder)
                     output_dir:str|Path,       # where idX/faces/... and idX/voices/... go
@@ -255,20 +269,17 @@ def extract_dataset(dataset_path:str|Path,     # videos (VoxCeleb2 root, identit
         if workers > 1 and len(todo) > 1:
             from facevoice import extract as lib    # workers import the library, not a notebook's namespace
             ctx = multiprocessing.get_context('spawn')
-            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=lib._init_worker, initargs=(o,)) as ex:
+            ex = ProcessPoolExecutor(workers, mp_context=ctx, initializer=lib._init_worker, initargs=(o,))
+            try:
                 for r in ex.map(lib._work, [(v, out) for v in todo], chunksize=1): _record(r); bar.update()
+            finally: ex.shutdown(wait=True, cancel_futures=True)   # on an error, do not grind through the queued videos
         else:
-            for v in todo:
-                try: r = process_video(v, out, o)
-                except DetectorUnavailable: raise
-                except Exception as e:             # a bug or an exotic file must not end the batch
-                    log.exception(f'error on {v.rel}')
-                    r = dict(video=v.rel, identity=v.identity, clip=v.clip, status='skipped', reason='error', detail=repr(e)[:300], frames=0, faces=0, audio=False)
-                _record(r); bar.update()
+            for v in todo: _record(safe_process_video(v, out, o)); bar.update()
     finally:
         bar.close()
         s.seconds = time.time() - t0
-        _write_reports(out, s, read_manifest(out))
+        try: _write_reports(out, s, read_manifest(out))
+        except OSError as e: log.warning(f'could not write the summary CSVs: {e}')   # keep the error that stopped the run
     return s
 
 def _write_reports(out:Path, s:ExtractSummary, recs:dict):
@@ -303,7 +314,11 @@ def extract_cli(dataset_path:str=None,            # folder of videos (VoxCeleb2 
         s = extract_dataset(dataset_path, output_dir, video_extensions, num_shards, shard_index, workers, retry_skipped,
                             detector_backend=detector_backend, align_faces=align_faces, fps=fps, min_face_size=min_face_size,
                             expand_percentage=expand_percentage, max_faces_per_frame=max_faces_per_frame, min_audio_sec=min_audio_sec)
-    except (DetectorUnavailable, FileNotFoundError, PermissionError, ValueError) as e:
-        raise SystemExit(f'error: {e}')
+    except OSError as e:
+        if is_write_failure(e, output_dir): raise SystemExit(f'error: {write_failure_message(e, output_dir)}') from None
+        if isinstance(e, (FileNotFoundError, PermissionError)): raise SystemExit(f'error: {e}') from None
+        raise
+    except (DetectorUnavailable, ValueError) as e:
+        raise SystemExit(f'error: {e}') from None
     print(s)
     print(f'summary: {Path(output_dir)/"extract_summary.csv"}  skipped: {Path(output_dir)/"extract_skipped.csv"}')

@@ -5,6 +5,7 @@
 # %% ../nbs/05_train.ipynb #05d22f61
 from __future__ import annotations
 import os, sys, json, math, time, shutil, random, subprocess
+from collections import Counter
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import numpy as np
@@ -296,7 +297,7 @@ def embed_pairs(model, pairs, c:TrainConfig, device, batch_size:int|None=None):
     was = model.training; model.eval()
     F_, V_, idx = [], [], []
     for b in dl:
-        if b is None: continue
+        if 'pixel_values' not in b: continue
         F_.append(model.encode_face(b['pixel_values'].to(device)).float().cpu())
         V_.append(model.encode_voice(b['input_values'].to(device), b['attention_mask'].to(device)).float().cpu())
         idx += b['index'].tolist()
@@ -393,12 +394,13 @@ def train(c:TrainConfig, progress:bool=True) -> dict:
                                          pin_memory=torch.cuda.is_available())
         losses = losses if skip else []
         hist_due, grads = bool(tb and c.histogram_every and (epoch + 1) % c.histogram_every == 0), {}
-        t_data, t0 = 0.0, time.time()
+        t_data, t0, skipped = 0.0, time.time(), Counter()
         bar = tqdm(total=len(batches), initial=skip, desc=f'epoch {epoch+1}/{c.num_epochs}', disable=not (progress and acc.is_main_process), leave=False)
         tw = time.time()
         for bi, batch in enumerate(dl, start=skip):
             t_data += time.time() - tw
-            if batch is None: bar.update(); tw = time.time(); continue
+            skipped.update(batch.pop('skipped'))
+            if 'pixel_values' not in batch: bar.update(); tw = time.time(); continue
             with acc.accumulate(model):
                 out = model(batch['pixel_values'].to(acc.device), batch['input_values'].to(acc.device), batch['attention_mask'].to(acc.device))
                 loss = crit(out['face_features'], out['voice_features'], out['logit_scale'])
@@ -428,7 +430,8 @@ def train(c:TrainConfig, progress:bool=True) -> dict:
         met = validate(epoch)
         rec = dict(epoch=epoch + 1, step=state['step'], train_loss=float(np.mean(losses)) if losses else float('nan'),
                    seconds=round(secs, 2), data_wait_fraction=round(t_data/secs, 4) if secs else 0.,
-                   logit_scale=float(raw.logit_scale.exp()), **met)
+                   logit_scale=float(raw.logit_scale.exp()), skipped_samples=sum(skipped.values()), **met)
+        if skipped: log.warning(f'epoch {epoch + 1}: skipped {sum(skipped.values())} samples: ' + ', '.join(f'{k} x{n}' for k, n in skipped.most_common()))
         state['history'].append(rec)
         if tb:
             tb.add_scalar('Loss/Train_Epoch', rec['train_loss'], state['step'])
@@ -436,6 +439,7 @@ def train(c:TrainConfig, progress:bool=True) -> dict:
             for k, v in met.items():
                 if k != 'val_loss': tb.add_scalar(f'Val/{k}', v, state['step'])
             tb.add_scalar('Train/data_wait_fraction', rec['data_wait_fraction'], state['step'])
+            tb.add_scalar('Train/skipped_samples', rec['skipped_samples'], state['step'])
             if hist_due:
                 for n, p in raw.named_parameters(): tb.add_histogram(f'Parameters/{n}', p.detach().float().cpu(), state['step'])
                 for n, g in grads.items(): tb.add_histogram(f'Gradients/{n}', g, state['step'])
@@ -506,7 +510,12 @@ def train_cli(matched_file:str=None,          # training pair file (train.txt or
     setup_logging()
     c = _cli_config(**locals())
     try: r = train(c)
-    except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as e: raise SystemExit(f'error: {e}')
+    except OSError as e:
+        if is_write_failure(e, c.run_dir):
+            raise SystemExit(f"error: {write_failure_message(e, c.run_dir, 'continue the run with --resume')}") from None
+        if isinstance(e, (FileExistsError, FileNotFoundError)): raise SystemExit(f'error: {e}') from None
+        raise
+    except (ValueError, RuntimeError) as e: raise SystemExit(f'error: {e}') from None
     last = r['history'][-1] if r['history'] else {}
     print(f"run: {r['run_dir']}  steps: {r['steps']}  best val 1:2 matching: {r['best']:.4f}  last: "
           + ' '.join(f'{k}={v:.4f}' for k, v in last.items() if isinstance(v, float)))
