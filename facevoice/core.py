@@ -257,8 +257,10 @@ def load_audio(path:str|Path,            # wav/flac/m4a/aac/mp3/mp4/... file
 # %% ../nbs/00_core.ipynb #a6a3c24d
 def save_wav(path:str|Path, audio:np.ndarray, sr:int=16000) -> Path:
     "Write mono float audio as 16-bit PCM WAV, atomically."
-    import soundfile as sf
-    with atomic_path(path) as tmp: sf.write(str(tmp), np.asarray(audio, dtype=np.float32), sr, subtype='PCM_16', format='WAV')
+    import soundfile as sf, io
+    buf = io.BytesIO()      # encode in memory: libsndfile reports a full disk as a short write, Python as ENOSPC
+    sf.write(buf, np.asarray(audio, dtype=np.float32), sr, subtype='PCM_16', format='WAV')
+    with atomic_path(path) as tmp: Path(tmp).write_bytes(buf.getvalue())
     return Path(path)
 
 def audio_stats(audio:np.ndarray, sr:int=16000) -> dict:

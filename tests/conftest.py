@@ -18,6 +18,15 @@ def demo_corpus(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def extracted(demo_corpus, tmp_path_factory):
+    "01_extract of the small demo corpus (opencv detector, aligned): (output folder, summary)."
+    from facevoice.extract import extract_dataset
+    out = tmp_path_factory.mktemp('faces')
+    s = extract_dataset(demo_corpus, out, detector_backend='opencv', align_faces=True, progress=False)
+    return out, s
+
+
+@pytest.fixture(scope='session')
 def demo_pairs(demo_corpus, tmp_path_factory):
     "Pair files (train/val/test) of the small demo corpus, through the real 01-03 stages."
     from facevoice.extract import extract_dataset

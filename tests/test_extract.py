@@ -13,13 +13,6 @@ def _files(root):
             for p in Path(root).rglob('*') if p.is_file() and p.suffix in ('.jpg', '.wav')}
 
 
-@pytest.fixture(scope='module')
-def extracted(demo_corpus, tmp_path_factory):
-    out = tmp_path_factory.mktemp('faces')
-    s = extract_dataset(demo_corpus, out, detector_backend='opencv', align_faces=True, progress=False)
-    return out, s
-
-
 def test_faces_and_voices_for_95_percent_of_videos(demo_corpus, extracted):
     out, s = extracted
     vids = find_videos(demo_corpus)
