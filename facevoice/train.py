@@ -455,6 +455,8 @@ def train(c:TrainConfig, progress:bool=True) -> dict:
         write_json_atomic(run/'history.json', state['history'])
     if tb: tb.close()
     acc.wait_for_everyone()
+    if acc.num_processes > 1 and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()   # a gloo group left to interpreter exit can abort (SIGABRT)
     return dict(history=state['history'], best=state['best'], run_dir=str(run), steps=state['step'])
 
 # %% ../nbs/05_train.ipynb #e3e0572e

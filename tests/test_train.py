@@ -94,7 +94,8 @@ losses = acc.gather(loss.detach()[None])
 if acc.is_main_process:
     full_f = face.clone().requires_grad_(); logits = 10.0*full_f @ voice.T; lab = torch.arange(8)   # single-process reference
     full = (F.cross_entropy(logits, lab) + F.cross_entropy(logits.T, lab))/2; full.backward()
-    print('RESULT', acc.num_processes, float(losses.mean()), float(full), float((grads/acc.num_processes - full_f.grad).abs().max()))  # DDP averages gradients over processes
+    print('RESULT', acc.num_processes, float(losses.mean()), float(full), float((grads/acc.num_processes - full_f.grad).abs().max()), flush=True)  # DDP averages gradients over processes
+acc.wait_for_everyone(); torch.distributed.destroy_process_group()   # a gloo group left to the interpreter's exit can abort
 '''
 
 
