@@ -14,9 +14,9 @@ os.environ.setdefault('OPENCV_FFMPEG_LOGLEVEL', '-8')  # we report unreadable vi
 # %% auto #0
 __all__ = ['COLAB_DRIVE', 'TMP_TAG', 'in_colab', 'mount_drive', 'project_root', 'FVPaths', 'default_paths', 'get_logger',
            'setup_logging', 'seed_everything', 'atomic_path', 'write_text_atomic', 'write_json_atomic',
-           'is_write_failure', 'write_failure_message', 'MediaError', 'require_tool', 'probe_media', 'resample',
-           'load_audio', 'save_wav', 'audio_stats', 'voice_problem', 'sample_indices', 'read_frames', 'require_args',
-           'read_identity_meta']
+           'is_write_failure', 'write_failure_message', 'cli_os_error', 'MediaError', 'require_tool', 'probe_media',
+           'resample', 'load_audio', 'save_wav', 'audio_stats', 'voice_problem', 'sample_indices', 'read_frames',
+           'require_args', 'read_identity_meta']
 
 # %% ../nbs/00_core.ipynb #994f646d
 def in_colab() -> bool:
@@ -167,6 +167,12 @@ def write_failure_message(e:OSError, out_dir:str|Path, resume_hint:str='run the 
     fix = 'free some space' if e.errno in _FULL - {errno.EROFS} else 'make it writable (or pick another output folder)'
     return (f'cannot write to {out_dir}: {why} ({e.filename or out_dir}). Work already finished there is kept and '
             f'nothing was left half-written; {fix}, then {resume_hint}.')
+
+def cli_os_error(e:OSError, *out_dirs, resume_hint:str='run the same command again to continue') -> BaseException:
+    "What a console script raises for `e`: the write-failure message for its output folders, a one-line error for a missing, existing or forbidden path, else `e` itself."
+    for d in out_dirs:
+        if d and is_write_failure(e, d): return SystemExit(f'error: {write_failure_message(e, d, resume_hint)}')
+    return SystemExit(f'error: {e}') if isinstance(e, (FileNotFoundError, FileExistsError, PermissionError)) else e
 
 # %% ../nbs/00_core.ipynb #ebb27404
 class MediaError(RuntimeError):

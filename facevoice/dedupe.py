@@ -238,11 +238,7 @@ def dedupe_cli(faces_dir:str=None,            # 01_extract output (idX/faces/<cl
     setup_logging()
     require_args(faces_dir=faces_dir, dedupe_dir=dedupe_dir, representative_dir=representative_dir)
     try: s = dedupe_faces(faces_dir, dedupe_dir, representative_dir, model_name, threshold, scope, batch_size, cache_dir)
-    except OSError as e:
-        for d in (dedupe_dir, representative_dir, cache_dir):
-            if d and is_write_failure(e, d): raise SystemExit(f'error: {write_failure_message(e, d)}') from None
-        if isinstance(e, FileNotFoundError): raise SystemExit(f'error: {e}') from None
-        raise
+    except OSError as e: raise cli_os_error(e, dedupe_dir, representative_dir, cache_dir) from None
     except (ValueError, RuntimeError) as e: raise SystemExit(f'error: {e}') from None
     print(s)
     print(f'groups: {Path(dedupe_dir)/"dedupe_groups.csv"}  per scope: {Path(dedupe_dir)/"dedupe_summary.csv"}')

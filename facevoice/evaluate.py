@@ -47,24 +47,21 @@ class FaceVoiceMatcher:
         return self.audio_tf(a)
 
     @torch.no_grad()
-    def embed_faces(self, items) -> torch.Tensor:
-        "Normalised embeddings of face images (paths or RGB uint8 arrays), shape (n, d)."
+    def _embed(self, items, encode) -> torch.Tensor:
         items = items if isinstance(items, (list, tuple)) else [items]
-        out = []
-        for i in range(0, len(items), self.batch_size):
-            px = torch.stack([self._face(x) for x in items[i:i+self.batch_size]]).to(self.device)
-            out.append(self.model.encode_face(px).float().cpu())
+        out = [encode(items[i:i+self.batch_size]).float().cpu() for i in range(0, len(items), self.batch_size)]
         return torch.cat(out) if out else torch.zeros(0, self.model.meta['embedding_dim'])
 
-    @torch.no_grad()
+    def embed_faces(self, items) -> torch.Tensor:
+        "Normalised embeddings of face images (paths or RGB uint8 arrays), shape (n, d)."
+        return self._embed(items, lambda b: self.model.encode_face(torch.stack([self._face(x) for x in b]).to(self.device)))
+
     def embed_voices(self, items) -> torch.Tensor:
         "Normalised embeddings of voices (audio/video paths or mono float arrays at the model's rate), shape (n, d)."
-        items = items if isinstance(items, (list, tuple)) else [items]
-        out = []
-        for i in range(0, len(items), self.batch_size):
-            w, m = zip(*[self._voice(x) for x in items[i:i+self.batch_size]])
-            out.append(self.model.encode_voice(torch.stack(w).to(self.device), torch.stack(m).to(self.device)).float().cpu())
-        return torch.cat(out) if out else torch.zeros(0, self.model.meta['embedding_dim'])
+        def encode(b):
+            w, m = zip(*[self._voice(x) for x in b])
+            return self.model.encode_voice(torch.stack(w).to(self.device), torch.stack(m).to(self.device))
+        return self._embed(items, encode)
 
     def score(self, face, voice) -> torch.Tensor:
         "Cosine similarity of face(s) and voice(s): a (faces, voices) matrix (a scalar for one of each)."
@@ -438,10 +435,7 @@ def evaluate_cli(argv=None):
             m.audio_tf = AudioTransform(m.sr, a.audio_duration_sec or m.audio_tf.n/m.sr, train=False)
         rep = evaluate(a.model_dir, pairs, out, a.top_k, a.seed, a.n_trials, a.batch_size, tuple(a.protocols.split(',')),
                        a.output_file, matcher=m)
-    except OSError as e:
-        if is_write_failure(e, out): raise SystemExit(f'error: {write_failure_message(e, out)}') from None
-        if isinstance(e, FileNotFoundError): raise SystemExit(f'error: {e}') from None
-        raise
+    except OSError as e: raise cli_os_error(e, out) from None
     except ValueError as e: raise SystemExit(f'error: {e}') from None
     print(metrics_table(rep.metrics))
     if rep.metrics.get('pairs_skipped'): print(f"pairs skipped: {rep.metrics['pairs_skipped']} (see {rep.files.get('skipped')})")

@@ -314,10 +314,7 @@ def extract_cli(dataset_path:str=None,            # folder of videos (VoxCeleb2 
         s = extract_dataset(dataset_path, output_dir, video_extensions, num_shards, shard_index, workers, retry_skipped,
                             detector_backend=detector_backend, align_faces=align_faces, fps=fps, min_face_size=min_face_size,
                             expand_percentage=expand_percentage, max_faces_per_frame=max_faces_per_frame, min_audio_sec=min_audio_sec)
-    except OSError as e:
-        if is_write_failure(e, output_dir): raise SystemExit(f'error: {write_failure_message(e, output_dir)}') from None
-        if isinstance(e, (FileNotFoundError, PermissionError)): raise SystemExit(f'error: {e}') from None
-        raise
+    except OSError as e: raise cli_os_error(e, output_dir) from None
     except (DetectorUnavailable, ValueError) as e:
         raise SystemExit(f'error: {e}') from None
     print(s)

@@ -512,11 +512,7 @@ def train_cli(matched_file:str=None,          # training pair file (train.txt or
     setup_logging()
     c = _cli_config(**locals())
     try: r = train(c)
-    except OSError as e:
-        if is_write_failure(e, c.run_dir):
-            raise SystemExit(f"error: {write_failure_message(e, c.run_dir, 'continue the run with --resume')}") from None
-        if isinstance(e, (FileExistsError, FileNotFoundError)): raise SystemExit(f'error: {e}') from None
-        raise
+    except OSError as e: raise cli_os_error(e, c.run_dir, resume_hint='continue the run with --resume') from None
     except (ValueError, RuntimeError) as e: raise SystemExit(f'error: {e}') from None
     last = r['history'][-1] if r['history'] else {}
     print(f"run: {r['run_dir']}  steps: {r['steps']}  best val 1:2 matching: {r['best']:.4f}  last: "
