@@ -175,11 +175,14 @@ def read_manifest(out:str|Path) -> dict[str, dict]:
             if isinstance(r, dict) and 'video' in r: recs[r['video']] = r
     return recs
 
-def _append(path:Path, rec:dict):
-    if path.is_file() and path.stat().st_size:        # a line torn by a kill or a full disk must not swallow the next one
+def _heal(path:Path):
+    "End a line torn by a kill or a full disk, so the next record does not join it."
+    if path.is_file() and path.stat().st_size:
         with open(path, 'rb') as f: f.seek(-1, os.SEEK_END); torn = f.read(1) != b'\n'
         if torn:
             with open(path, 'a', encoding='utf-8') as f: f.write('\n')
+
+def _append(path:Path, rec:dict):
     with open(path, 'a', encoding='utf-8') as f:
         f.write(json.dumps(rec, ensure_ascii=False) + '\n'); f.flush(); os.fsync(f.fileno())
 
@@ -255,6 +258,7 @@ def extract_dataset(dataset_path:str|Path,     # videos (VoxCeleb2 root, identit
     s = ExtractSummary(videos_seen=len(vids), already_done=len(vids) - len(todo))
     write_json_atomic(out/'extract_options.json', dict(asdict(o), dataset_path=str(dataset_path)))
     manifest = out/_manifest_name(num_shards, shard_index)
+    _heal(manifest)                                   # a run stops at the first failed write, so once per run is enough
     log.info(f'{len(vids)} videos, {s.already_done} already finished, {len(todo)} to do -> {out}')
     t0 = time.time()
     def _record(r):
